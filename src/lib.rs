@@ -1,0 +1,8 @@
+//! amiroll: rolls new ECS-optimized AMIs through a Terraform repository driven by Atlantis,
+//! staging first. The library holds everything; `src/main.rs` is only the command line.
+
+pub mod ami;
+pub mod cli;
+pub mod config;
+pub mod hcl;
+pub mod rollout;

@@ -1,0 +1,57 @@
+//! The `amiroll` command line: parses arguments and hands each subcommand to `amiroll::cli`.
+
+use std::process::ExitCode;
+
+use amiroll::cli::{self, Exit};
+use clap::{Parser, Subcommand};
+
+/// amiroll rolls new ECS-optimized AMIs through a Terraform repository driven by Atlantis,
+/// staging first: it opens the staging bump PR, keeps a live checklist, and gates production
+/// until staging has been applied and merged.
+#[derive(Debug, Parser)]
+#[command(name = "amiroll", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read or rewrite one AMI value in a Terraform file, touching no other byte.
+    #[command(subcommand)]
+    Hcl(cli::hcl::HclCommand),
+    /// Print the currently recommended ECS-optimized AMI from its SSM public parameter.
+    LatestAmi(cli::latest_ami::LatestAmiArgs),
+    /// Dry-run a rollout on a local checkout: each stage's diff, pull request and checklist.
+    Plan(cli::plan::PlanArgs),
+    /// Check a `.github/amiroll.yml` (and that its targets resolve in the checkout).
+    ValidateConfig(cli::validate_config::ValidateConfigArgs),
+    /// Print the JSON Schema of `.github/amiroll.yml`, for editors.
+    ConfigSchema,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let exit = match cli.command {
+        Command::Hcl(command) => cli::hcl::run(command),
+        Command::LatestAmi(args) => block_on(cli::latest_ami::run(args)),
+        Command::Plan(args) => block_on(cli::plan::run(args)),
+        Command::ValidateConfig(args) => cli::validate_config::run(args),
+        Command::ConfigSchema => cli::validate_config::print_schema(),
+    };
+    exit.into()
+}
+
+/// Runs one async subcommand on a fresh multi-threaded runtime.
+fn block_on<F: Future<Output = Exit>>(future: F) -> Exit {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(future),
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            Exit::Failure
+        }
+    }
+}
