@@ -4,5 +4,6 @@
 pub mod ami;
 pub mod cli;
 pub mod config;
+pub mod github;
 pub mod hcl;
 pub mod rollout;
