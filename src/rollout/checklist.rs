@@ -8,8 +8,9 @@ use std::fmt::Write as _;
 use crate::ami::Release;
 use crate::config::{RepoConfig, Stage};
 
-/// The hidden first line that identifies amiroll's checklist comment.
-pub const CHECKLIST_MARKER: &str = "<!-- amiroll:checklist -->";
+/// The start of the hidden first line that identifies amiroll's checklist comment; the line also
+/// names the AMI the checklist is about (`<!-- amiroll:checklist ami=ami-... -->`).
+pub const CHECKLIST_MARKER: &str = "<!-- amiroll:checklist";
 const ITEM_OPEN: &str = "<!-- amiroll:item ";
 
 /// Who can tick an item.
@@ -68,6 +69,8 @@ pub struct StageProgress {
 /// A whole checklist, ready to render.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checklist {
+    /// The AMI being rolled: ticks carry over only between checklists of the same AMI.
+    pub ami: crate::ami::AmiId,
     /// The heading line.
     pub title: String,
     /// The items, in runbook order.
@@ -169,6 +172,7 @@ impl Checklist {
             });
         }
         Self {
+            ami: release.ami_id.clone(),
             title: format!(
                 "amiroll rollout checklist: **{}** → `{}`",
                 stage.name, release.ami_id
@@ -178,8 +182,12 @@ impl Checklist {
         }
     }
 
-    /// Keeps every box a human ticked in `previous` (the comment as it is on GitHub now).
+    /// Keeps every box a human ticked in `previous` (the comment as it is on GitHub now), unless
+    /// that comment was about another AMI (the pull request was updated in place since).
     pub fn keep_ticks_from(&mut self, previous: &str) {
+        if checklist_ami(previous) != Some(self.ami.as_str()) {
+            return;
+        }
         let ticked = ticked_ids(previous);
         for item in &mut self.items {
             if item.mark == Mark::Pending && ticked.contains(item.id.as_str()) {
@@ -191,7 +199,7 @@ impl Checklist {
     /// The comment body. Its first line is the hidden marker, so Atlantis never reads it as a command.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "{CHECKLIST_MARKER}");
+        let _ = writeln!(out, "{CHECKLIST_MARKER} ami={} -->", self.ami);
         let _ = writeln!(out, "### {}\n", self.title);
         for item in &self.items {
             let (box_, suffix) = match &item.mark {
@@ -229,6 +237,20 @@ fn human_items(stage: &Stage, is_last: bool) -> Vec<String> {
         );
     }
     items
+}
+
+/// Whether a comment is an amiroll checklist.
+pub fn is_checklist(body: &str) -> bool {
+    body.starts_with(CHECKLIST_MARKER)
+}
+
+/// The AMI a rendered checklist is about, from its first line.
+fn checklist_ami(body: &str) -> Option<&str> {
+    let first = body.lines().next()?;
+    let rest = first
+        .strip_prefix(CHECKLIST_MARKER)?
+        .strip_prefix(" ami=")?;
+    rest.strip_suffix(" -->")
 }
 
 /// The ids of the items ticked in a rendered checklist.

@@ -22,6 +22,9 @@ pub struct PrMarker {
     /// The pull request of the previous stage that proved this AMI, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predecessor: Option<u64>,
+    /// The AMI's name, so that later stages can title their pull requests without SSM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_name: Option<String>,
 }
 
 impl PrMarker {
@@ -35,7 +38,20 @@ impl PrMarker {
             stage: stage.to_string(),
             ami: ami.clone(),
             predecessor,
+            image_name: None,
         }
+    }
+
+    /// Records the AMI's name, when it is a plain image name (nothing that could end the comment).
+    pub fn with_image_name(mut self, name: Option<&str>) -> Self {
+        self.image_name = name
+            .filter(|n| {
+                n.len() <= 128
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-()/ ".contains(c))
+            })
+            .map(str::to_owned);
+        self
     }
 
     /// The marker as an HTML comment, invisible in the rendered body.

@@ -4,6 +4,9 @@
 pub mod branch;
 pub mod checklist;
 pub mod comment_safety;
+pub mod decide;
+pub mod facts;
+pub mod gate;
 pub mod marker;
 pub mod plan;
 pub mod pull_request;

@@ -42,7 +42,8 @@ pub fn body(
     predecessor: Option<(u64, &str)>,
 ) -> String {
     let stage = &config.stages[stage_index];
-    let marker = PrMarker::new(&stage.name, &release.ami_id, predecessor.map(|(n, _)| n));
+    let marker = PrMarker::new(&stage.name, &release.ami_id, predecessor.map(|(n, _)| n))
+        .with_image_name(release.image_name.as_deref());
     let mut out = String::new();
     let _ = writeln!(out, "{}", marker.render());
     let _ = writeln!(
