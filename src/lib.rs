@@ -4,6 +4,10 @@
 pub mod ami;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod github;
+pub mod handlers;
 pub mod hcl;
+pub mod metrics;
 pub mod rollout;
+pub mod server;

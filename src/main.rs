@@ -28,6 +28,12 @@ enum Command {
     ValidateConfig(cli::validate_config::ValidateConfigArgs),
     /// Print the JSON Schema of `.github/amiroll.yml`, for editors.
     ConfigSchema,
+    /// Run the GitHub App server (webhooks, SNS trigger, operator API, SSM poller) until
+    /// SIGTERM or SIGINT.
+    Serve(Box<cli::serve::ServeArgs>),
+    /// Exit 0 when a running `amiroll serve` answers `/healthz` with 2xx, else 1 (for a
+    /// container HEALTHCHECK: distroless images have no shell or curl).
+    Healthcheck(cli::healthcheck::HealthcheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +44,8 @@ fn main() -> ExitCode {
         Command::Plan(args) => block_on(cli::plan::run(args)),
         Command::ValidateConfig(args) => cli::validate_config::run(args),
         Command::ConfigSchema => cli::validate_config::print_schema(),
+        Command::Serve(args) => block_on(cli::serve::run(*args)),
+        Command::Healthcheck(args) => cli::healthcheck::run(args),
     };
     exit.into()
 }

@@ -23,7 +23,9 @@ impl From<Exit> for ExitCode {
 }
 
 pub mod hcl;
+pub mod healthcheck;
 pub mod latest_ami;
 pub mod plan;
 mod repo_files;
+pub mod serve;
 pub mod validate_config;
