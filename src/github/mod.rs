@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod error;
+mod etag_cache;
 pub mod ids;
 pub mod octocrab_client;
 pub mod port;

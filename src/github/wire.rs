@@ -1,0 +1,345 @@
+//! GitHub's JSON shapes for the routes the adapter calls, read leniently (only the fields amiroll
+//! needs) and turned into the port's plain types at once.
+
+use serde::Deserialize;
+
+use super::ids::{CheckRunId, CommentId, CommitSha, InstallationId, PullRequestNumber, RepoName};
+use super::types::{
+    ChangedFile, CheckConclusion, CheckRun, CheckStatus, CommitStatus, HookDelivery, Installation,
+    IssueComment, PullRequest, PullRequestState, Repository, Review,
+};
+
+/// A user or account, of which only the login matters.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Login {
+    #[serde(default)]
+    pub login: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Branch {
+    #[serde(rename = "ref")]
+    pub name: String,
+    pub sha: CommitSha,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct BaseBranch {
+    #[serde(rename = "ref")]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Pull {
+    pub number: u64,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub user: Option<Login>,
+    pub head: Branch,
+    pub base: BaseBranch,
+    pub state: String,
+    #[serde(default)]
+    pub draft: Option<bool>,
+    #[serde(default)]
+    pub merged: Option<bool>,
+    #[serde(default)]
+    pub merged_at: Option<String>,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
+    #[serde(default)]
+    pub mergeable_state: Option<String>,
+    #[serde(default)]
+    pub html_url: String,
+}
+
+impl From<Pull> for PullRequest {
+    fn from(pull: Pull) -> Self {
+        let merged = pull.merged.unwrap_or(pull.merged_at.is_some());
+        Self {
+            number: PullRequestNumber(pull.number),
+            title: pull.title,
+            body: pull.body.unwrap_or_default(),
+            author: pull.user.unwrap_or_default().login,
+            head_ref: pull.head.name,
+            head_sha: pull.head.sha,
+            base_ref: pull.base.name,
+            state: if pull.state == "open" {
+                PullRequestState::Open
+            } else {
+                PullRequestState::Closed
+            },
+            draft: pull.draft.unwrap_or(false),
+            merged,
+            // GitHub fills `merge_commit_sha` with a test merge while the PR is open: only a
+            // merged PR's is a real commit on the base branch.
+            merge_commit_sha: pull
+                .merge_commit_sha
+                .filter(|_| merged)
+                .and_then(|sha| sha.parse().ok()),
+            mergeable_state: pull.mergeable_state.filter(|state| state != "unknown"),
+            html_url: pull.html_url,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PullFile {
+    pub filename: String,
+    pub status: String,
+    #[serde(default)]
+    pub previous_filename: Option<String>,
+}
+
+impl From<PullFile> for ChangedFile {
+    fn from(file: PullFile) -> Self {
+        Self {
+            path: file.filename,
+            status: file.status,
+            previous_path: file.previous_filename,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Contents {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub encoding: Option<String>,
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Repo {
+    pub full_name: RepoName,
+    pub default_branch: String,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+impl From<Repo> for Repository {
+    fn from(repo: Repo) -> Self {
+        Self {
+            name: repo.full_name,
+            default_branch: repo.default_branch,
+            archived: repo.archived,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct InstallationRepos {
+    pub repositories: Vec<Repo>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct GitObject {
+    pub sha: CommitSha,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct GitRef {
+    pub object: GitObject,
+}
+
+/// A git object whose SHA may not be a commit's (trees): kept as a string.
+#[derive(Debug, Deserialize)]
+pub(crate) struct AnySha {
+    pub sha: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct GitCommit {
+    pub tree: AnySha,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Comment {
+    pub id: u64,
+    #[serde(default)]
+    pub user: Option<Login>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub html_url: String,
+}
+
+impl From<Comment> for IssueComment {
+    fn from(comment: Comment) -> Self {
+        Self {
+            id: CommentId(comment.id),
+            author: comment.user.unwrap_or_default().login,
+            body: comment.body.unwrap_or_default(),
+            html_url: comment.html_url,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReviewJson {
+    #[serde(default)]
+    pub user: Option<Login>,
+    pub state: String,
+    #[serde(default)]
+    pub commit_id: Option<String>,
+}
+
+impl From<ReviewJson> for Review {
+    fn from(review: ReviewJson) -> Self {
+        Self {
+            author: review.user.unwrap_or_default().login,
+            state: review.state,
+            commit_id: review.commit_id.and_then(|sha| sha.parse().ok()),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Status {
+    pub context: String,
+    pub state: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub target_url: Option<String>,
+    #[serde(default)]
+    pub creator: Option<Login>,
+}
+
+impl From<Status> for CommitStatus {
+    fn from(status: Status) -> Self {
+        Self {
+            context: status.context,
+            state: status.state,
+            description: status.description,
+            target_url: status.target_url,
+            creator: status.creator.map(|c| c.login),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Combined {
+    pub state: String,
+    #[serde(default)]
+    pub statuses: Vec<Status>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Output {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AppSlug {
+    #[serde(default)]
+    pub slug: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Check {
+    pub id: u64,
+    pub name: String,
+    pub head_sha: CommitSha,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default)]
+    pub output: Option<Output>,
+    #[serde(default)]
+    pub app: Option<AppSlug>,
+}
+
+impl From<Check> for CheckRun {
+    fn from(check: Check) -> Self {
+        let output = check.output.unwrap_or_default();
+        Self {
+            id: CheckRunId(check.id),
+            name: check.name,
+            head_sha: check.head_sha,
+            status: check.status.as_deref().and_then(CheckStatus::parse),
+            conclusion: check.conclusion.as_deref().and_then(CheckConclusion::parse),
+            title: output.title,
+            summary: output.summary,
+            app_slug: check.app.and_then(|app| app.slug),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CheckRuns {
+    pub check_runs: Vec<Check>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Id {
+    pub id: u64,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct App {
+    pub id: u64,
+    pub slug: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct InstallationJson {
+    pub id: u64,
+    #[serde(default)]
+    pub account: Option<Login>,
+}
+
+impl From<InstallationJson> for Installation {
+    fn from(installation: InstallationJson) -> Self {
+        Self {
+            id: InstallationId(installation.id),
+            account: installation.account.unwrap_or_default().login,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Delivery {
+    pub id: u64,
+    pub guid: String,
+    pub event: String,
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub status_code: u16,
+    #[serde(default)]
+    pub redelivery: bool,
+    #[serde(default)]
+    pub delivered_at: String,
+}
+
+impl From<Delivery> for HookDelivery {
+    fn from(delivery: Delivery) -> Self {
+        Self {
+            id: delivery.id,
+            guid: delivery.guid,
+            event: delivery.event,
+            action: delivery.action,
+            status_code: delivery.status_code,
+            redelivery: delivery.redelivery,
+            delivered_at: delivery.delivered_at,
+        }
+    }
+}
+
+/// The `message` of a GitHub error answer.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ErrorBody {
+    #[serde(default)]
+    pub message: String,
+}
