@@ -4,6 +4,8 @@
 //! successfully.`, comments split in parts, refusals that read like failures), so the rules live
 //! here, pure, tested against the exact strings Atlantis writes.
 
+use std::collections::HashMap;
+
 use crate::config::Atlantis;
 use crate::rollout::checklist::Mark;
 
@@ -433,13 +435,14 @@ fn parse_multi(count: usize, rest: &str) -> ApplyReport {
         }
     }
     let all_listed = listed.len() == count;
+    let mut outcomes: HashMap<String, Option<Outcome>> = HashMap::new();
+    for (id, text) in sections {
+        outcomes.entry(id).or_insert_with(|| section_outcome(&text));
+    }
     let projects = listed
         .into_iter()
         .map(|id| {
-            let outcome = sections
-                .iter()
-                .find(|(section, _)| *section == id)
-                .and_then(|(_, text)| section_outcome(text));
+            let outcome = outcomes.get(&id).cloned().flatten();
             (id, outcome)
         })
         .collect();

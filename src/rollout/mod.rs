@@ -1,6 +1,7 @@
 //! The pure core of the rollout: given the facts, which actions. No I/O lives here, so every
 //! decision is tested exhaustively without GitHub or AWS.
 
+pub mod atlantis;
 pub mod branch;
 pub mod checklist;
 pub mod comment_safety;
