@@ -3,6 +3,7 @@
 
 pub mod api;
 mod check;
+pub mod ecs;
 mod id;
 pub mod poller;
 mod release;

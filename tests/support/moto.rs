@@ -124,6 +124,24 @@ impl MotoServer {
         aws_sdk_ssm::Client::from_conf(config)
     }
 
+    /// An ECS client for `region` that talks to this server with dummy credentials, built
+    /// without touching the process environment.
+    pub fn ecs_client(&self, region: &str) -> aws_sdk_ecs::Client {
+        let config = aws_sdk_ecs::Config::builder()
+            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecs::config::Region::new(region.to_owned()))
+            .endpoint_url(self.endpoint_url())
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+                ACCESS_KEY_ID,
+                SECRET_ACCESS_KEY,
+                None,
+                None,
+                "moto",
+            ))
+            .build();
+        aws_sdk_ecs::Client::from_conf(config)
+    }
+
     /// Points a child process (e.g. the `amiroll` binary) at this server in `region`, with
     /// dummy credentials and nothing inherited from the developer's own AWS setup.
     pub fn configure(&self, command: &mut Command, region: &str) {
