@@ -58,8 +58,9 @@ pub struct StageProgress {
     pub planned: Mark,
     /// Atlantis applied the stage's project.
     pub applied: Mark,
-    /// Every container instance of the stage's ECS cluster runs the new AMI.
-    pub tasks_moved: bool,
+    /// Every container instance of the stage's ECS cluster runs the new AMI; `None` when amiroll
+    /// cannot check it (no ECS cluster configured, or no AWS access): then people tick it.
+    pub tasks_moved: Option<bool>,
     /// The pull request was merged.
     pub merged: bool,
     /// The next stage's pull request, once opened: `(stage name, link)`.
@@ -144,7 +145,7 @@ impl Checklist {
                 ),
                 None => format!("{tasks_text} (watch the cluster's ECS Instances tab)"),
             },
-            mark: done(progress.tasks_moved),
+            mark: done(progress.tasks_moved == Some(true)),
         });
         for text in human_items(stage, is_last) {
             items.push(Item {

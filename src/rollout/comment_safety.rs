@@ -24,6 +24,17 @@ pub fn is_safe_comment(body: &str) -> bool {
         || edit_distance(&first_word, "atlantis") <= 2)
 }
 
+/// Whether Atlantis would run `body` as `atlantis apply`: a single-line comment (Atlantis ignores
+/// multi-line ones) whose first words, after trimming whitespace and backticks, are `atlantis apply`.
+pub fn is_apply_request(body: &str) -> bool {
+    let body = body.trim_matches(|c: char| c.is_whitespace() || c == '`');
+    if body.contains('\n') {
+        return false;
+    }
+    let mut words = body.split_whitespace().map(str::to_lowercase);
+    words.next().as_deref() == Some("atlantis") && words.next().as_deref() == Some("apply")
+}
+
 /// Levenshtein distance, small inputs only (the first word of a comment).
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().take(64).collect();
@@ -61,6 +72,28 @@ mod tests {
             "Atlantis will refuse this",
         ] {
             assert!(!is_safe_comment(body), "{body:?} was judged safe");
+        }
+    }
+
+    #[test]
+    fn apply_requests_are_recognised_as_atlantis_parses_them() {
+        for body in [
+            "atlantis apply",
+            "  Atlantis apply -p apps\n",
+            "`atlantis apply`",
+            "atlantis apply -d apps -w default",
+        ] {
+            assert!(is_apply_request(body), "{body:?}");
+        }
+        for body in [
+            "atlantis plan",
+            "please atlantis apply",
+            "atlantis apply\nthanks",
+            "atlantisapply",
+            "atlantis",
+            "",
+        ] {
+            assert!(!is_apply_request(body), "{body:?}");
         }
     }
 

@@ -248,7 +248,7 @@ fn checklists(facts: &RepoFacts, actions: &mut Vec<Action>) {
             approved: pr.approved,
             planned: pr.planned.clone(),
             applied: pr.applied.clone(),
-            tasks_moved: pr.tasks_moved.unwrap_or(false),
+            tasks_moved: pr.tasks_moved,
             merged: pr.state == PrState::Merged,
             next_stage,
         };

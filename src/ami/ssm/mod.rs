@@ -56,6 +56,27 @@ pub trait ParameterStore: Send + Sync {
     ) -> impl Future<Output = Result<BTreeMap<String, ParameterValue>, SsmError>> + Send;
 }
 
+/// A shared store is a store: one SDK client serves every source of its region.
+impl<S: ParameterStore + ?Sized> ParameterStore for std::sync::Arc<S> {
+    fn region(&self) -> &str {
+        (**self).region()
+    }
+
+    fn get(
+        &self,
+        name: &ParameterName,
+    ) -> impl Future<Output = Result<ParameterValue, SsmError>> + Send {
+        (**self).get(name)
+    }
+
+    fn get_many(
+        &self,
+        names: &[ParameterName],
+    ) -> impl Future<Output = Result<BTreeMap<String, ParameterValue>, SsmError>> + Send {
+        (**self).get_many(names)
+    }
+}
+
 /// One configured (parameter, region) pair: reads the recommended AMI it names.
 #[derive(Clone, Debug)]
 pub struct SsmSource<S> {

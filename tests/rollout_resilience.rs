@@ -1,0 +1,172 @@
+//! What real operation throws at amiroll: the same trigger many times at once (replicas, SNS and the
+//! poll together), a crash between creating the branch and opening the pull request, and a GitHub
+//! that fails one call in five. Each time: exactly one pull request per stage, one checklist per
+//! pull request, and the rollout still completes.
+
+mod support;
+
+use std::time::SystemTime;
+
+use amiroll::ami::{AmiId, Release};
+use amiroll::events::Event;
+use amiroll::github::PullRequestNumber;
+use amiroll::server::{Delivery, DeliveryId, EventHandler};
+use support::github::Fault;
+use support::world::{ATLANTIS, REPO, REVIEWER, World, example_files};
+
+const OLD: &str = "ami-0bb273345f0961e90";
+const NEW: &str = "ami-0123456789abcdef0";
+const PARAMETER: &str = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended";
+
+fn release() -> Release {
+    let mut release = Release::manual(NEW.parse::<AmiId>().unwrap());
+    release.parameter = PARAMETER.into();
+    release.region = "us-east-1".into();
+    release
+}
+
+fn delivery(id: &str) -> Delivery {
+    Delivery {
+        id: DeliveryId::internal(id),
+        event: Event::Release(release()),
+        received_at: SystemTime::now(),
+    }
+}
+
+fn assert_one_pr_per_stage_and_one_checklist_each(world: &World) {
+    let pulls = world.bot_pulls();
+    let mut heads: Vec<&str> = pulls.iter().map(|p| p.head_ref.as_str()).collect();
+    heads.sort();
+    heads.dedup();
+    assert_eq!(
+        heads.len(),
+        pulls.len(),
+        "duplicate pull requests: {pulls:#?}"
+    );
+    for pull in &pulls {
+        let lists = world
+            .bot_comments(pull.number)
+            .into_iter()
+            .filter(|c| c.body.starts_with("<!-- amiroll:checklist"))
+            .count();
+        assert_eq!(lists, 1, "#{} has {lists} checklists", pull.number);
+    }
+}
+
+/// Approves, applies and merges amiroll's pull request `number`.
+fn ship(world: &World, number: u64) {
+    let head = world
+        .sim
+        .pull(REPO, PullRequestNumber(number))
+        .head_sha
+        .parse()
+        .unwrap();
+    world
+        .sim
+        .review(REPO, PullRequestNumber(number), REVIEWER, "APPROVED");
+    world.sim.set_status(
+        REPO,
+        &head,
+        "atlantis/apply: apps/default",
+        "success",
+        "Apply succeeded.",
+        ATLANTIS,
+    );
+    world.sim.merge(REPO, PullRequestNumber(number));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_identical_triggers_at_once_open_one_pull_request() {
+    let world = World::new(&example_files(PARAMETER)).await;
+    // Ten handlers at once, as ten replicas (or SNS, the poll and an operator) would run them.
+    let runs = (0..10).map(|n| {
+        let engine = world.engine.clone();
+        tokio::spawn(async move { engine.handle(delivery(&format!("trigger-{n}"))).await })
+    });
+    for run in futures_join(runs).await {
+        run.unwrap().unwrap();
+    }
+    // And the same delivery twice through the queue.
+    world.release(&release());
+    world.release(&release());
+    world.settle().await;
+
+    assert_eq!(world.bot_pulls().len(), 1);
+    assert_one_pr_per_stage_and_one_checklist_each(&world);
+    world.sim.assert_no_unexpected_calls();
+}
+
+async fn futures_join<T>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<Result<T, tokio::task::JoinError>> {
+    let mut results = Vec::new();
+    for handle in handles {
+        results.push(handle.await);
+    }
+    results
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_branch_and_pull_request_is_finished_by_reconciliation() {
+    let world = World::new(&example_files(PARAMETER)).await;
+    // GitHub refuses every attempt to open the pull request: amiroll gives up after the branch exists.
+    world.sim.fail_next(
+        "POST /repos/{owner}/{repo}/pulls",
+        5,
+        Fault::ServerError(500),
+    );
+    assert!(world.engine.handle(delivery("release")).await.is_err());
+    assert!(
+        world
+            .sim
+            .branch(REPO, &format!("amiroll/staging/{NEW}"))
+            .is_some()
+    );
+    assert!(world.bot_pulls().is_empty());
+
+    // After the restart, reconciliation finishes the rollout: the branch is reused, nothing doubles.
+    world
+        .engine
+        .handle(delivery("release-after-restart"))
+        .await
+        .unwrap();
+    world.settle().await;
+    assert_eq!(world.bot_pulls().len(), 1);
+    assert_one_pr_per_stage_and_one_checklist_each(&world);
+    let branches = world.sim.branches(REPO);
+    assert_eq!(
+        branches
+            .keys()
+            .filter(|b| b.starts_with("amiroll/"))
+            .count(),
+        1,
+        "{branches:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rollout_completes_when_one_github_call_in_five_fails() {
+    let world = World::new(&example_files(PARAMETER)).await;
+    let base = world.file("main", "apps/clusters.tf");
+    world
+        .sim
+        .fail_periodically(Some((5, Fault::ServerError(502))));
+
+    world.release(&release());
+    world.settle().await;
+    let staging = world.bot_pulls()[0].number;
+    ship(&world, staging);
+    world.settle().await;
+    let production = world.bot_pulls()[1].number;
+    ship(&world, production);
+    world.settle().await;
+
+    world.sim.fail_periodically(None);
+    assert_eq!(
+        world.file("main", "apps/clusters.tf"),
+        base.replace(OLD, NEW)
+    );
+    assert_eq!(world.bot_pulls().len(), 2);
+    assert_one_pr_per_stage_and_one_checklist_each(&world);
+    world.sim.assert_no_unexpected_calls();
+}
