@@ -2,6 +2,7 @@
 //! push trigger and the poller that backs them up.
 
 pub mod api;
+mod aws_sdk;
 mod check;
 pub mod ecs;
 mod id;

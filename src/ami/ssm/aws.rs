@@ -3,28 +3,16 @@
 
 use std::collections::BTreeMap;
 use std::error::Error as StdError;
-use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ssm::Client;
-use aws_sdk_ssm::config::Region;
 use aws_sdk_ssm::error::{ProvideErrorMetadata, SdkError};
+
+use crate::ami::aws_sdk::{CREDENTIAL_CODES, describe, is_credentials_failure, sdk_config};
 
 use super::{ParameterName, ParameterStore, ParameterValue, SsmError};
 
 /// At most this many names per `GetParameters` call (an SSM limit).
 const GET_PARAMETERS_LIMIT: usize = 10;
-
-/// Error codes AWS uses when the caller's credentials are missing, expired or invalid.
-const CREDENTIAL_CODES: [&str; 5] = [
-    "UnrecognizedClientException",
-    "InvalidClientTokenId",
-    "ExpiredTokenException",
-    "InvalidSignatureException",
-    "MissingAuthenticationTokenException",
-];
 
 /// Reads SSM parameters in one region through the AWS SDK.
 ///
@@ -45,14 +33,7 @@ impl AwsParameterStore {
     /// `endpoint` overrides the SSM endpoint (e.g. a moto server); without it the standard
     /// `AWS_ENDPOINT_URL_SSM` / `AWS_ENDPOINT_URL` variables and profile settings still apply.
     pub async fn new(region: &str, endpoint: Option<String>) -> Self {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.to_owned()))
-            .retry_config(retry_config())
-            .timeout_config(timeout_config());
-        if let Some(endpoint) = endpoint {
-            loader = loader.endpoint_url(endpoint);
-        }
-        let config = loader.load().await;
+        let config = sdk_config(region, endpoint).await;
         Self {
             client: Client::new(&config),
             region: region.to_owned(),
@@ -211,53 +192,4 @@ impl ParameterStore for AwsParameterStore {
         }
         Ok(values)
     }
-}
-
-/// The SDK's standard strategy, bounded: 3 attempts, backoff from 0.5 s up to 5 s.
-fn retry_config() -> RetryConfig {
-    RetryConfig::standard()
-        .with_max_attempts(3)
-        .with_initial_backoff(Duration::from_millis(500))
-        .with_max_backoff(Duration::from_secs(5))
-}
-
-/// Each attempt and the whole read (retries included) are bounded.
-fn timeout_config() -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .read_timeout(Duration::from_secs(10))
-        .operation_attempt_timeout(Duration::from_secs(15))
-        .operation_timeout(Duration::from_secs(45))
-        .build()
-}
-
-/// The error and its sources on one line, each cause said once.
-fn describe(err: &(dyn StdError + 'static)) -> String {
-    let mut message = err.to_string();
-    let mut current = err.source();
-    while let Some(cause) = current {
-        let text = cause.to_string();
-        if !text.is_empty() && !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        current = cause.source();
-    }
-    message
-}
-
-/// Whether the failure happened while resolving credentials, before any request was sent.
-fn is_credentials_failure(err: &(dyn StdError + 'static)) -> bool {
-    let mut current = Some(err);
-    while let Some(err) = current {
-        let debug = format!("{err:?}");
-        if debug.starts_with("CredentialsNotLoaded")
-            || debug.starts_with("ProviderTimedOut")
-            || debug.starts_with("ProviderError")
-        {
-            return true;
-        }
-        current = err.source();
-    }
-    false
 }
