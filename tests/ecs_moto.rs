@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::process::Command;
-
 use amiroll::ami::AmiId;
 use amiroll::ami::ecs::{
     AwsClusterInspector, ClusterInspector, EcsError, InstanceStatus, TasksMoved, check_tasks_moved,
@@ -52,18 +50,10 @@ def run(arns, per_instance, cluster=CLUSTER):
 
 /// Runs a few lines of boto3 against moto after [`PRELUDE`] and returns what they print.
 fn boto3(moto: &MotoServer, script: &str) -> String {
-    let python = std::env::var("AMIROLL_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let program = format!("REGION = {REGION:?}\nCLUSTER = {CLUSTER:?}\n{PRELUDE}\n{script}");
-    let mut command = Command::new(python);
-    command.args(["-c", &program]);
-    moto.configure(&mut command, REGION);
-    let output = command.output().expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "boto3 failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    moto.boto3(
+        REGION,
+        &format!("REGION = {REGION:?}\nCLUSTER = {CLUSTER:?}\n{PRELUDE}\n{script}"),
+    )
 }
 
 /// Runs a script that prints a JSON list of strings (ARNs).

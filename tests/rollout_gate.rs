@@ -5,20 +5,12 @@
 
 mod support;
 
-use amiroll::ami::{AmiId, Release};
 use amiroll::github::PullRequestNumber;
-use support::world::{ATLANTIS, REPO, REVIEWER, World, example_files};
+use support::world::{ATLANTIS, REPO, REVIEWER, World, example_files, release_of};
 
 const OLD: &str = "ami-0bb273345f0961e90";
 const NEW: &str = "ami-0123456789abcdef0";
 const PARAMETER: &str = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended";
-
-fn release() -> Release {
-    let mut release = Release::manual(NEW.parse::<AmiId>().unwrap());
-    release.parameter = PARAMETER.into();
-    release.region = "us-east-1".into();
-    release
-}
 
 /// A human opens a pull request setting production to `ami`.
 fn hand_written_production_pr(world: &World, ami: &str) -> u64 {
@@ -45,22 +37,8 @@ fn hand_written_production_pr(world: &World, ami: &str) -> u64 {
 }
 
 fn gate(world: &World, number: u64) -> (Option<String>, String) {
-    let head = world
-        .sim
-        .pull(REPO, PullRequestNumber(number))
-        .head_sha
-        .parse()
-        .unwrap();
-    let runs = world.sim.check_runs(REPO, &head);
-    let gate = runs
-        .iter()
-        .rev()
-        .find(|r| r.name == "amiroll/promotion")
-        .expect("a gate check run");
-    (
-        gate.conclusion.clone(),
-        gate.summary.clone().unwrap_or_default(),
-    )
+    let gate = world.gate(number);
+    (gate.conclusion, gate.summary.unwrap_or_default())
 }
 
 fn apply_staging(world: &World, number: u64, description: &str) {
@@ -92,7 +70,7 @@ async fn a_hand_written_production_pr_is_red_then_in_progress_then_green() {
     assert_eq!(conclusion.as_deref(), Some("failure"), "{summary}");
     assert!(summary.contains("never ran on **staging**"), "{summary}");
 
-    world.release(&release());
+    world.release(&release_of(NEW));
     world.settle().await;
     let staging = world.bot_pulls()[0].number;
     let (conclusion, summary) = gate(&world, production);
@@ -151,7 +129,7 @@ async fn an_apply_on_a_gated_pr_gets_exactly_one_explanation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zero_of_zero_projects_applied_is_not_an_apply() {
     let world = World::new(&example_files(PARAMETER)).await;
-    world.release(&release());
+    world.release(&release_of(NEW));
     world.settle().await;
     let staging = world.bot_pulls()[0].number;
 

@@ -7,28 +7,20 @@ mod support;
 
 use std::time::SystemTime;
 
-use amiroll::ami::{AmiId, Release};
 use amiroll::events::Event;
 use amiroll::github::PullRequestNumber;
 use amiroll::server::{Delivery, DeliveryId, EventHandler};
 use support::github::Fault;
-use support::world::{ATLANTIS, REPO, REVIEWER, World, example_files};
+use support::world::{ATLANTIS, REPO, REVIEWER, World, example_files, release_of};
 
 const OLD: &str = "ami-0bb273345f0961e90";
 const NEW: &str = "ami-0123456789abcdef0";
 const PARAMETER: &str = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended";
 
-fn release() -> Release {
-    let mut release = Release::manual(NEW.parse::<AmiId>().unwrap());
-    release.parameter = PARAMETER.into();
-    release.region = "us-east-1".into();
-    release
-}
-
 fn delivery(id: &str) -> Delivery {
     Delivery {
         id: DeliveryId::internal(id),
-        event: Event::Release(release()),
+        event: Event::Release(release_of(NEW)),
         received_at: SystemTime::now(),
     }
 }
@@ -87,8 +79,8 @@ async fn ten_identical_triggers_at_once_open_one_pull_request() {
         run.unwrap().unwrap();
     }
     // And the same delivery twice through the queue.
-    world.release(&release());
-    world.release(&release());
+    world.release(&release_of(NEW));
+    world.release(&release_of(NEW));
     world.settle().await;
 
     assert_eq!(world.bot_pulls().len(), 1);
@@ -152,7 +144,7 @@ async fn the_rollout_completes_when_one_github_call_in_five_fails() {
         .sim
         .fail_periodically(Some((5, Fault::ServerError(502))));
 
-    world.release(&release());
+    world.release(&release_of(NEW));
     world.settle().await;
     let staging = world.bot_pulls()[0].number;
     ship(&world, staging);

@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::sync::Arc;
 
 use amiroll::handlers::aws::LiveAws;
@@ -60,16 +59,7 @@ document = json.dumps({{"instanceId": instance["InstanceId"], "imageId": "{ami}"
 ecs.register_container_instance(cluster="{cluster}", instanceIdentityDocument=document)
 "#
     );
-    let python = std::env::var("AMIROLL_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let mut command = Command::new(python);
-    command.args(["-c", &script]);
-    moto.configure(&mut command, "us-east-1");
-    let output = command.output().expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "boto3 failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    moto.boto3("us-east-1", &script);
 }
 
 /// Atlantis plans and applies `number`'s head for the `apps/default` project, as its statuses and
@@ -137,23 +127,8 @@ fn checklist(world: &World, number: u64) -> String {
 }
 
 fn gate(world: &World, number: u64) -> (String, Option<String>, String) {
-    let head = world
-        .sim
-        .pull(REPO, PullRequestNumber(number))
-        .head_sha
-        .parse()
-        .unwrap();
-    let runs = world.sim.check_runs(REPO, &head);
-    let gate = runs
-        .iter()
-        .rev()
-        .find(|r| r.name == "amiroll/promotion")
-        .expect("a gate check run");
-    (
-        gate.status.clone(),
-        gate.conclusion.clone(),
-        gate.title.clone().unwrap_or_default(),
-    )
+    let gate = world.gate(number);
+    (gate.status, gate.conclusion, gate.title.unwrap_or_default())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -340,4 +315,15 @@ async fn a_release_rolls_through_staging_to_production() {
     for (step, calls) in cost {
         eprintln!("GitHub API calls: {calls:>4}  {step}");
     }
+    eprintln!(
+        "of {} GET answers in the last step, {} were 304 Not Modified (free against the rate limit)",
+        world
+            .sim
+            .call_counts()
+            .iter()
+            .filter(|(r, _)| r.starts_with("GET"))
+            .map(|(_, n)| n)
+            .sum::<usize>(),
+        world.sim.not_modified()
+    );
 }

@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -58,21 +57,6 @@ impl Fetcher for MotoCertificates {
     }
 }
 
-/// Runs a few lines of boto3 against moto and returns what they print.
-fn boto3(moto: &MotoServer, script: &str) -> String {
-    let python = std::env::var("AMIROLL_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let mut command = Command::new(python);
-    command.args(["-c", script]);
-    moto.configure(&mut command, REGION);
-    let output = command.output().expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "boto3 failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moto_notification_is_verified_and_triggers_an_ssm_read() {
     let moto = MotoServer::start();
@@ -102,7 +86,7 @@ sns.subscribe(TopicArn=arn, Protocol="http", Endpoint="http://{address}/webhooks
 print(sns.publish(TopicArn=arn, Message='{{"ECSAmis": []}}')["MessageId"])
 "#
         );
-        move || boto3(&moto, &script)
+        move || moto.boto3(REGION, &script)
     })
     .await
     .unwrap();
@@ -146,7 +130,7 @@ sns.subscribe(TopicArn=arn, Protocol="http", Endpoint="http://{address}/webhooks
 sns.publish(TopicArn=arn, Message="new AMI", Subject="ECS AMI update")
 "#
         );
-        move || boto3(&moto, &script)
+        move || moto.boto3(REGION, &script)
     })
     .await
     .unwrap();

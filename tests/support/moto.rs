@@ -142,6 +142,22 @@ impl MotoServer {
         aws_sdk_ecs::Client::from_conf(config)
     }
 
+    /// Runs a Python script (boto3 is there, moto depends on it) against this server in `region`
+    /// and returns what it prints; fails the test, with Python's stderr, if the script fails.
+    pub fn boto3(&self, region: &str, script: &str) -> String {
+        let python = std::env::var(PYTHON_VAR).unwrap_or_else(|_| "python3".to_owned());
+        let mut command = Command::new(python);
+        command.args(["-c", script]);
+        self.configure(&mut command, region);
+        let output = command.output().expect("python3 runs");
+        assert!(
+            output.status.success(),
+            "boto3 failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
     /// Points a child process (e.g. the `amiroll` binary) at this server in `region`, with
     /// dummy credentials and nothing inherited from the developer's own AWS setup.
     pub fn configure(&self, command: &mut Command, region: &str) {
@@ -150,6 +166,7 @@ impl MotoServer {
             "AWS_SESSION_TOKEN",
             "AWS_DEFAULT_REGION",
             "AWS_ENDPOINT_URL_SSM",
+            "AWS_ENDPOINT_URL_ECS",
             "AWS_WEB_IDENTITY_TOKEN_FILE",
             "AWS_ROLE_ARN",
             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",

@@ -26,6 +26,20 @@ pub const ATLANTIS: &str = "cob-digital-atlantis";
 /// A reviewer.
 pub const REVIEWER: &str = "jane";
 const SECRET: &str = "world webhook secret";
+/// The AMI both stages of the example run at first.
+pub const OLD_AMI: &str = "ami-0bb273345f0961e90";
+/// The AMI the stories release.
+pub const NEW_AMI: &str = "ami-0123456789abcdef0";
+/// The example config's SSM parameter (Amazon Linux 2, us-east-1).
+pub const AL2_PARAMETER: &str = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended";
+
+/// A release of `ami` on [`AL2_PARAMETER`] in us-east-1, as the poller would hand it over.
+pub fn release_of(ami: &str) -> Release {
+    let mut release = Release::manual(ami.parse().unwrap());
+    release.parameter = AL2_PARAMETER.into();
+    release.region = "us-east-1".into();
+    release
+}
 
 /// The example repository's files, with the config pointed at `parameter`.
 pub fn example_files(parameter: &str) -> Vec<(String, Vec<u8>)> {
@@ -163,6 +177,25 @@ impl World {
             .into_iter()
             .filter(|c| c.user.ends_with("[bot]"))
             .collect()
+    }
+
+    /// The head commit of pull request `number`.
+    pub fn head(&self, number: u64) -> amiroll::github::CommitSha {
+        self.sim
+            .pull(REPO, PullRequestNumber(number))
+            .head_sha
+            .parse()
+            .unwrap()
+    }
+
+    /// The newest gate check run on pull request `number`'s head.
+    pub fn gate(&self, number: u64) -> super::github::SimCheckRun {
+        self.sim
+            .check_runs(REPO, &self.head(number))
+            .into_iter()
+            .rev()
+            .find(|run| run.name == "amiroll/promotion")
+            .expect("a gate check run")
     }
 
     /// The text of `path` on `git_ref`.
