@@ -4,6 +4,7 @@
 pub mod ami;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod events;
 pub mod github;
 pub mod handlers;

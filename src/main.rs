@@ -34,6 +34,12 @@ enum Command {
     /// Exit 0 when a running `amiroll serve` answers `/healthz` with 2xx, else 1 (for a
     /// container HEALTHCHECK: distroless images have no shell or curl).
     Healthcheck(cli::healthcheck::HealthcheckArgs),
+    /// Check, with the App's credentials, everything a rollout and the gate need on one
+    /// repository, and say how to fix what is wrong (exit 3 when something is).
+    Doctor(Box<cli::doctor::DoctorArgs>),
+    /// Create the GitHub App from app.yml through GitHub's manifest flow and save its id,
+    /// private key and webhook secret in owner-only files.
+    Setup(Box<cli::setup::SetupArgs>),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +52,8 @@ fn main() -> ExitCode {
         Command::ConfigSchema => cli::validate_config::print_schema(),
         Command::Serve(args) => block_on(cli::serve::run(*args)),
         Command::Healthcheck(args) => cli::healthcheck::run(args),
+        Command::Doctor(args) => block_on(cli::doctor::run(*args)),
+        Command::Setup(args) => block_on(cli::setup::run(*args)),
     };
     exit.into()
 }

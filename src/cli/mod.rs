@@ -22,10 +22,12 @@ impl From<Exit> for ExitCode {
     }
 }
 
+pub mod doctor;
 pub mod hcl;
 pub mod healthcheck;
 pub mod latest_ami;
 pub mod plan;
 mod repo_files;
 pub mod serve;
+pub mod setup;
 pub mod validate_config;

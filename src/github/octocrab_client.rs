@@ -31,7 +31,7 @@ use super::retry::{Decision, Failure, RetryPolicy};
 use super::types::{
     AppInfo, BranchHead, ChangedFile, CheckRun, CheckRunOutput, CheckStatus, CombinedStatus,
     CommitStatus, FileChange, HookDelivery, Installation, IssueComment, NewPullRequest,
-    PullRequest, Repository, Review,
+    PullRequest, RepoInstallation, Repository, RequiredCheck, Review,
 };
 use super::wire;
 use crate::metrics::Metrics;
@@ -159,6 +159,21 @@ impl GitHubApp for OctocrabApp {
         )
         .await?;
         Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    async fn repo_installation(&self, repo: &RepoName) -> GitHubResult<Option<RepoInstallation>> {
+        let call = Call::get(
+            "GET /repos/{owner}/{repo}/installation",
+            format!("{}/installation", repo_path(repo)),
+        );
+        match send(&self.shared, &Auth::App, &call).await {
+            Ok(body) => {
+                let found: wire::RepoInstallationJson = json_of(call.route, &body)?;
+                Ok(Some(found.into()))
+            }
+            Err(GitHubError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     async fn hook_deliveries(&self, limit: usize) -> GitHubResult<Vec<HookDelivery>> {
@@ -1122,6 +1137,50 @@ impl GitHubClient for InstallationClient {
             check_body(output),
         )
         .await
+    }
+
+    async fn branch_protection(
+        &self,
+        repo: &RepoName,
+        branch: &str,
+    ) -> GitHubResult<Option<Vec<RequiredCheck>>> {
+        let found = self
+            .get::<wire::Protection>(
+                "GET /repos/{owner}/{repo}/branches/{branch}/protection",
+                format!(
+                    "{}/branches/{}/protection",
+                    repo_path(repo),
+                    encode_path(branch)
+                ),
+            )
+            .await;
+        match found {
+            Ok(protection) => Ok(Some(protection.required_checks())),
+            // GitHub's answer for a branch without protection: "Branch not protected".
+            Err(GitHubError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn branch_rules(
+        &self,
+        repo: &RepoName,
+        branch: &str,
+    ) -> GitHubResult<Vec<RequiredCheck>> {
+        let rules: Vec<wire::BranchRule> = self
+            .list(
+                "GET /repos/{owner}/{repo}/rules/branches/{branch}",
+                format!(
+                    "{}/rules/branches/{}?",
+                    repo_path(repo),
+                    encode_path(branch)
+                ),
+            )
+            .await?;
+        Ok(rules
+            .into_iter()
+            .flat_map(wire::BranchRule::required_checks)
+            .collect())
     }
 }
 

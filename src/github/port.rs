@@ -8,8 +8,8 @@ use super::error::GitHubError;
 use super::ids::{CheckRunId, CommentId, CommitSha, InstallationId, PullRequestNumber, RepoName};
 use super::types::{
     AppInfo, BranchHead, ChangedFile, CheckRun, CheckRunOutput, CombinedStatus, CommitStatus,
-    FileChange, HookDelivery, Installation, IssueComment, NewPullRequest, PullRequest, Repository,
-    Review,
+    FileChange, HookDelivery, Installation, IssueComment, NewPullRequest, PullRequest,
+    RepoInstallation, Repository, RequiredCheck, Review,
 };
 
 /// The result of a GitHub call.
@@ -30,6 +30,13 @@ pub trait GitHubApp: Send + Sync {
 
     /// Every installation of the App.
     fn installations(&self) -> impl Future<Output = GitHubResult<Vec<Installation>>> + Send;
+
+    /// The installation covering `repo`, with the permissions granted there; `None` when the App
+    /// is not installed on it.
+    fn repo_installation(
+        &self,
+        repo: &RepoName,
+    ) -> impl Future<Output = GitHubResult<Option<RepoInstallation>>> + Send;
 
     /// The most recent webhook delivery attempts (newest first), at most `limit`.
     fn hook_deliveries(
@@ -243,4 +250,20 @@ pub trait GitHubClient: Send + Sync {
         id: CheckRunId,
         output: &CheckRunOutput,
     ) -> impl Future<Output = GitHubResult<()>> + Send;
+
+    /// The status checks classic branch protection requires on `branch`; `None` when the branch
+    /// is not protected. Needs the `administration: read` permission: without it GitHub answers
+    /// 403 ([`GitHubError::Status`]).
+    fn branch_protection(
+        &self,
+        repo: &RepoName,
+        branch: &str,
+    ) -> impl Future<Output = GitHubResult<Option<Vec<RequiredCheck>>>> + Send;
+
+    /// The status checks the active rulesets require on `branch` (only `metadata: read` needed).
+    fn branch_rules(
+        &self,
+        repo: &RepoName,
+        branch: &str,
+    ) -> impl Future<Output = GitHubResult<Vec<RequiredCheck>>> + Send;
 }

@@ -314,3 +314,25 @@ pub struct Repository {
     /// Whether it is archived (read-only).
     pub archived: bool,
 }
+
+/// The App's installation that covers one repository, and what the account granted it there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepoInstallation {
+    /// The installation's id.
+    pub id: InstallationId,
+    /// The account (user or organisation) it is installed on.
+    pub account: String,
+    /// Granted permissions by scope (`contents` → `write`), as GitHub spells them.
+    pub permissions: std::collections::BTreeMap<String, String>,
+}
+
+/// A status check that a branch protection rule or a ruleset requires before merging.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequiredCheck {
+    /// The check's or status's name (`amiroll/promotion`).
+    pub context: String,
+    /// The App that must provide it (`app_id` in branch protection, `integration_id` in a
+    /// ruleset); `None` when any source will do, including a commit status anyone with push
+    /// access can write.
+    pub app_id: Option<u64>,
+}

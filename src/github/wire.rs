@@ -6,7 +6,8 @@ use serde::Deserialize;
 use super::ids::{CheckRunId, CommentId, CommitSha, InstallationId, PullRequestNumber, RepoName};
 use super::types::{
     ChangedFile, CheckConclusion, CheckRun, CheckStatus, CommitStatus, HookDelivery, Installation,
-    IssueComment, PullRequest, PullRequestState, Repository, Review,
+    IssueComment, PullRequest, PullRequestState, RepoInstallation, Repository, RequiredCheck,
+    Review,
 };
 
 /// A user or account, of which only the login matters.
@@ -342,4 +343,175 @@ impl From<Delivery> for HookDelivery {
 pub(crate) struct ErrorBody {
     #[serde(default)]
     pub message: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RepoInstallationJson {
+    pub id: u64,
+    #[serde(default)]
+    pub account: Option<Login>,
+    #[serde(default)]
+    pub permissions: std::collections::BTreeMap<String, String>,
+}
+
+impl From<RepoInstallationJson> for RepoInstallation {
+    fn from(installation: RepoInstallationJson) -> Self {
+        Self {
+            id: InstallationId(installation.id),
+            account: installation.account.unwrap_or_default().login,
+            permissions: installation.permissions,
+        }
+    }
+}
+
+/// `GET /repos/{owner}/{repo}/branches/{branch}/protection`, of which only the required status
+/// checks matter.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Protection {
+    #[serde(default)]
+    pub required_status_checks: Option<ProtectionChecks>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ProtectionChecks {
+    /// The legacy list of names, from any source.
+    #[serde(default)]
+    pub contexts: Vec<String>,
+    #[serde(default)]
+    pub checks: Vec<ProtectionCheck>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ProtectionCheck {
+    pub context: String,
+    /// `null` or `-1` when any source will do.
+    #[serde(default)]
+    pub app_id: Option<i64>,
+}
+
+impl Protection {
+    /// Every required check, each name once: `checks` carry their App, names only in the legacy
+    /// `contexts` list are from any source.
+    pub fn required_checks(self) -> Vec<RequiredCheck> {
+        let Some(required) = self.required_status_checks else {
+            return Vec::new();
+        };
+        let mut checks: Vec<RequiredCheck> = required
+            .checks
+            .into_iter()
+            .map(|check| RequiredCheck {
+                context: check.context,
+                app_id: check.app_id.and_then(|id| u64::try_from(id).ok()),
+            })
+            .collect();
+        for context in required.contexts {
+            if !checks.iter().any(|check| check.context == context) {
+                checks.push(RequiredCheck {
+                    context,
+                    app_id: None,
+                });
+            }
+        }
+        checks
+    }
+}
+
+/// One rule of `GET /repos/{owner}/{repo}/rules/branches/{branch}`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct BranchRule {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub parameters: Option<RuleParameters>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RuleParameters {
+    #[serde(default)]
+    pub required_status_checks: Vec<RuleCheck>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RuleCheck {
+    pub context: String,
+    #[serde(default)]
+    pub integration_id: Option<u64>,
+}
+
+impl BranchRule {
+    /// The checks a `required_status_checks` rule requires; nothing for other rules.
+    pub fn required_checks(self) -> Vec<RequiredCheck> {
+        if self.kind != "required_status_checks" {
+            return Vec::new();
+        }
+        self.parameters
+            .unwrap_or_default()
+            .required_status_checks
+            .into_iter()
+            .map(|check| RequiredCheck {
+                context: check.context,
+                app_id: check.integration_id,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protection_pins_checks_to_their_app_and_legacy_contexts_to_none() {
+        let protection: Protection = serde_json::from_str(
+            r#"{"required_status_checks": {"contexts": ["amiroll/promotion", "ci/test", "legacy"],
+                "checks": [{"context": "amiroll/promotion", "app_id": 4242},
+                           {"context": "ci/test", "app_id": -1}]}}"#,
+        )
+        .unwrap();
+        let check = |context: &str, app_id| RequiredCheck {
+            context: context.to_owned(),
+            app_id,
+        };
+        assert_eq!(
+            protection.required_checks(),
+            [
+                check("amiroll/promotion", Some(4242)),
+                check("ci/test", None),
+                check("legacy", None),
+            ]
+        );
+        let reviews_only: Protection =
+            serde_json::from_str(r#"{"required_pull_request_reviews": {}}"#).unwrap();
+        assert!(reviews_only.required_checks().is_empty());
+    }
+
+    #[test]
+    fn only_required_status_checks_rules_require_checks() {
+        let rules: Vec<BranchRule> = serde_json::from_str(
+            r#"[{"type": "pull_request", "parameters": {"required_approving_review_count": 1}},
+                {"type": "deletion"},
+                {"type": "required_status_checks", "parameters": {
+                    "strict_required_status_checks_policy": true,
+                    "required_status_checks": [{"context": "amiroll/promotion", "integration_id": 4242},
+                                               {"context": "any"}]}}]"#,
+        )
+        .unwrap();
+        let checks: Vec<RequiredCheck> = rules
+            .into_iter()
+            .flat_map(BranchRule::required_checks)
+            .collect();
+        assert_eq!(
+            checks,
+            [
+                RequiredCheck {
+                    context: "amiroll/promotion".into(),
+                    app_id: Some(4242)
+                },
+                RequiredCheck {
+                    context: "any".into(),
+                    app_id: None
+                },
+            ]
+        );
+    }
 }

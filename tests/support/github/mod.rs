@@ -10,6 +10,8 @@
 //! `GET /repos/{owner}/{repo}/pulls/{pull_number}`.
 
 pub mod faults;
+pub mod manifests;
+pub mod protection;
 pub mod routes;
 pub mod state;
 pub mod webhooks;

@@ -38,6 +38,8 @@ pub struct Shared {
 enum Caller {
     App,
     Installation(u64),
+    /// A route GitHub answers without authentication (the manifest code exchange).
+    Anonymous,
 }
 
 type Answer = Result<Response, Response>;
@@ -87,12 +89,16 @@ fn timestamp() -> String {
 /// Every route the simulation answers, as `METHOD /template`.
 const KNOWN_ROUTES: &[&str] = &[
     "GET /app",
+    "POST /app-manifests/{code}/conversions",
     "GET /app/installations",
     "POST /app/installations/{installation_id}/access_tokens",
     "GET /app/hook/deliveries",
     "POST /app/hook/deliveries/{delivery_id}/attempts",
     "GET /installation/repositories",
     "GET /repos/{owner}/{repo}",
+    "GET /repos/{owner}/{repo}/installation",
+    "GET /repos/{owner}/{repo}/branches/{branch}/protection",
+    "GET /repos/{owner}/{repo}/rules/branches/{branch}",
     "GET /repos/{owner}/{repo}/contents/{path}",
     "GET /repos/{owner}/{repo}/git/ref/{ref}",
     "POST /repos/{owner}/{repo}/git/refs",
@@ -124,6 +130,10 @@ pub fn router(shared: Shared) -> Router {
     let repo = "/repos/{owner}/{repo}";
     let api = Router::new()
         .route("/app", get(app_info))
+        .route(
+            "/app-manifests/{code}/conversions",
+            post(super::manifests::convert),
+        )
         .route("/app/installations", get(installations))
         .route(
             "/app/installations/{installation_id}/access_tokens",
@@ -136,6 +146,15 @@ pub fn router(shared: Shared) -> Router {
         )
         .route("/installation/repositories", get(installation_repositories))
         .route(repo, get(repository))
+        .route(&format!("{repo}/installation"), get(repo_installation))
+        .route(
+            &format!("{repo}/branches/{{branch}}/protection"),
+            get(branch_protection),
+        )
+        .route(
+            &format!("{repo}/rules/branches/{{*branch}}"),
+            get(branch_rules),
+        )
         .route(&format!("{repo}/contents/{{*path}}"), get(contents))
         .route(&format!("{repo}/git/ref/{{*ref}}"), get(git_ref))
         .route(&format!("{repo}/git/refs"), post(create_ref))
@@ -255,7 +274,11 @@ async fn gatekeeper(
         if let Some(fault) = state.take_fault(&route) {
             return fault.response();
         }
-        let caller = match (template == "/app" || template.starts_with("/app/"), bearer) {
+        let as_app = template == "/app"
+            || template.starts_with("/app/")
+            || template == "/repos/{owner}/{repo}/installation";
+        let caller = match (as_app, bearer) {
+            _ if template == "/app-manifests/{code}/conversions" => Caller::Anonymous,
             (_, None) => return error(StatusCode::UNAUTHORIZED, "Requires authentication"),
             (true, Some(jwt)) => match verify_jwt(&shared.key, &jwt, &mut state) {
                 Some(()) => Caller::App,
@@ -1410,5 +1433,70 @@ async fn update_check_run(
             webhooks::check_run(state, full, &check, "completed");
         }
         Ok(value)
+    })?)
+}
+
+/// `GET /repos/{owner}/{repo}/installation`, with the App's JWT.
+async fn repo_installation(
+    AxumState(shared): AxumState<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((owner, name)): RepoPath,
+) -> Answer {
+    let Caller::App = caller else {
+        return Err(error(StatusCode::FORBIDDEN, "needs the App's JWT"));
+    };
+    let state = shared.state.lock().map_err(|_| not_found())?;
+    let repo = state
+        .repos
+        .get(&format!("{owner}/{name}"))
+        .ok_or_else(not_found)?;
+    let installation = state
+        .installations
+        .get(&repo.installation)
+        .ok_or_else(not_found)?;
+    ok(json!({
+        "id": repo.installation, "app_id": state.app_id, "app_slug": state.app_slug,
+        "account": user(&installation.account), "target_type": "Organization",
+        "repository_selection": "selected",
+        "permissions": state.protections.permissions_of(repo.installation),
+    }))
+}
+
+/// `GET /repos/{owner}/{repo}/branches/{branch}/protection`: 403 without
+/// `administration: read`, 404 "Branch not protected".
+async fn branch_protection(
+    AxumState(shared): AxumState<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((owner, name, branch)): Path<(String, String, String)>,
+) -> Answer {
+    let Caller::Installation(id) = caller else {
+        return Err(error(StatusCode::FORBIDDEN, "needs an installation token"));
+    };
+    ok(with_repo(&shared, caller, &owner, &name, |state, full| {
+        if !state.protections.may_read_protection(id) {
+            return Err(error(
+                StatusCode::FORBIDDEN,
+                "Resource not accessible by integration",
+            ));
+        }
+        state
+            .protections
+            .protection_json(full, &branch)
+            .ok_or_else(|| error(StatusCode::NOT_FOUND, "Branch not protected"))
+    })?)
+}
+
+/// `GET /repos/{owner}/{repo}/rules/branches/{branch}`: the active rules for a branch.
+async fn branch_rules(
+    AxumState(shared): AxumState<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((owner, name, branch)): Path<(String, String, String)>,
+    Query(q): Q,
+) -> Answer {
+    ok(with_repo(&shared, caller, &owner, &name, |state, full| {
+        Ok(Value::Array(paginate(
+            &state.protections.rules_json(full, &branch),
+            &q,
+        )))
     })?)
 }

@@ -44,6 +44,10 @@ pub struct State {
     pub webhook_target: Option<Target>,
     /// Webhooks made and not yet posted, oldest first.
     pub pending_webhooks: VecDeque<Pending>,
+    /// App manifest codes waiting to be exchanged, and those exchanged.
+    pub manifests: super::manifests::Manifests,
+    /// Installation permissions, branch protection and rulesets.
+    pub protections: super::protection::Protections,
     next_id: u64,
 }
 
@@ -188,6 +192,8 @@ impl State {
             max_writes_in_flight: 0,
             webhook_target: None,
             pending_webhooks: VecDeque::new(),
+            manifests: Default::default(),
+            protections: Default::default(),
             next_id: 1000,
         }
     }
