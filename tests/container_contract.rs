@@ -458,22 +458,15 @@ fn the_app_manifest_subscribes_to_exactly_the_events_amiroll_handles() {
             "{scope}: {granted:?}, needs {access}"
         );
     };
-    at_least("pull_requests", "write");
-    at_least("issues", "write");
-    at_least("checks", "write");
-    at_least("contents", "write");
-    at_least("statuses", "read");
-    at_least("metadata", "read");
-    let expected: std::collections::BTreeSet<&str> = [
-        "administration",
-        "checks",
-        "contents",
-        "issues",
-        "metadata",
-        "pull_requests",
-        "statuses",
-    ]
-    .into();
+    // What the code needs (the same list `amiroll doctor` checks installations against).
+    for (scope, access) in amiroll::doctor::REQUIRED_PERMISSIONS {
+        at_least(scope, access);
+    }
+    let expected: std::collections::BTreeSet<&str> = amiroll::doctor::REQUIRED_PERMISSIONS
+        .iter()
+        .map(|(scope, _)| *scope)
+        .chain(["administration"])
+        .collect();
     let asked: std::collections::BTreeSet<&str> = permissions.keys().map(String::as_str).collect();
     assert_eq!(asked, expected, "a permission was added or dropped");
     assert_eq!(
