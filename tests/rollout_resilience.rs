@@ -162,3 +162,94 @@ async fn the_rollout_completes_when_one_github_call_in_five_fails() {
     assert_one_pr_per_stage_and_one_checklist_each(&world);
     world.sim.assert_no_unexpected_calls();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_that_failed_on_amirolls_side_are_asked_for_again() {
+    let world = World::new(&example_files(PARAMETER)).await;
+    let sim = &world.sim;
+    // amiroll was down: no answer, then a 502.
+    sim.add_delivery("down", "pull_request", Some("opened"), 0);
+    let down_again = sim.add_delivery("down", "pull_request", Some("opened"), 502);
+    // Failed once, then delivered: nothing to do.
+    sim.add_delivery("recovered", "status", None, 503);
+    sim.add_delivery("recovered", "status", None, 202);
+    // Refused on purpose (a bad signature): asking again would change nothing.
+    sim.add_delivery("refused", "push", None, 401);
+    // Failed three times already: given up.
+    for _ in 0..3 {
+        sim.add_delivery("hopeless", "push", None, 500);
+    }
+
+    assert_eq!(world.engine.redeliver_failed().await.unwrap(), 1);
+    assert_eq!(
+        sim.redelivery_requests(),
+        [down_again],
+        "the newest attempt of `down` only"
+    );
+    sim.assert_no_unexpected_calls();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_seen_before_its_apply_status_still_promotes_once_the_status_arrives() {
+    let world = World::new(&example_files(PARAMETER)).await;
+    world.release(&release_of(NEW));
+    world.settle().await;
+    let staging = world.bot_pulls()[0].number;
+
+    // Atlantis's automerge: the merge reaches amiroll before the apply status does.
+    world
+        .sim
+        .review(REPO, PullRequestNumber(staging), REVIEWER, "APPROVED");
+    world.sim.merge(REPO, PullRequestNumber(staging));
+    world.settle().await;
+    assert_eq!(world.bot_pulls().len(), 1, "no proof of an apply yet");
+
+    let head = world.head(staging);
+    world.sim.set_status(
+        REPO,
+        &head,
+        "atlantis/apply: apps/default",
+        "success",
+        "Apply succeeded.",
+        ATLANTIS,
+    );
+    world.settle().await;
+    assert_eq!(
+        world.bot_pulls().len(),
+        2,
+        "production opens once the apply is proven"
+    );
+    assert_one_pr_per_stage_and_one_checklist_each(&world);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_releases_at_once_leave_one_staging_pull_request_for_the_newest() {
+    const NEWER: &str = "ami-0fedcba9876543210";
+    let world = World::new(&example_files(PARAMETER)).await;
+    world.release(&release_of(NEW));
+    world.release(&release_of(NEWER));
+    world.settle().await;
+
+    let pulls = world.bot_pulls();
+    assert_eq!(pulls.len(), 1, "{pulls:#?}");
+    let marker = amiroll::rollout::marker::PrMarker::parse(&pulls[0].body).unwrap();
+    assert_eq!(
+        marker.ami.as_str(),
+        NEWER,
+        "updated in place to the newest release"
+    );
+    let edited = world.file(&pulls[0].head_ref, "apps/clusters.tf");
+    assert_eq!(
+        edited,
+        world
+            .file("main", "apps/clusters.tf")
+            .replacen(OLD, NEWER, 1)
+    );
+    let checklist = world.bot_comments(pulls[0].number);
+    assert!(
+        checklist[0].body.contains("updated in place"),
+        "{}",
+        checklist[0].body
+    );
+    assert_one_pr_per_stage_and_one_checklist_each(&world);
+}
