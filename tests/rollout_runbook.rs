@@ -152,7 +152,7 @@ async fn a_release_rolls_through_staging_to_production() {
     world.settle().await;
     cost.push((
         "release → staging PR, checklist, gate",
-        world.sim.total_calls(),
+        (world.sim.total_calls(), world.sim.not_modified()),
     ));
 
     let pulls = world.bot_pulls();
@@ -198,8 +198,8 @@ async fn a_release_rolls_through_staging_to_production() {
     atlantis_applies(&world, staging.number);
     world.settle().await;
     cost.push((
-        "approval + Atlantis plan/apply (5 webhooks)",
-        world.sim.total_calls(),
+        "approval, 4 Atlantis statuses and its apply comment (6 webhooks)",
+        (world.sim.total_calls(), world.sim.not_modified()),
     ));
     let list = checklist(&world, staging.number);
     assert!(list.contains("- [x] Approved by a reviewer"), "{list}");
@@ -237,7 +237,7 @@ async fn a_release_rolls_through_staging_to_production() {
     world.settle().await;
     cost.push((
         "staging merge → production PR, checklists, gate",
-        world.sim.total_calls(),
+        (world.sim.total_calls(), world.sim.not_modified()),
     ));
     let pulls = world.bot_pulls();
     assert_eq!(pulls.len(), 2, "{pulls:#?}");
@@ -309,21 +309,15 @@ async fn a_release_rolls_through_staging_to_production() {
             .all(|(route, _)| route.contains("access_tokens")),
         "a repeated release wrote: {writes:?}"
     );
-    cost.push(("the same release again (no-op)", world.sim.total_calls()));
+    cost.push((
+        "the same release again (no-op)",
+        (world.sim.total_calls(), world.sim.not_modified()),
+    ));
 
     world.sim.assert_no_unexpected_calls();
-    for (step, calls) in cost {
-        eprintln!("GitHub API calls: {calls:>4}  {step}");
+    for (step, (calls, not_modified)) in cost {
+        eprintln!(
+            "GitHub API calls: {calls:>4} ({not_modified:>3} answered 304 Not Modified)  {step}"
+        );
     }
-    eprintln!(
-        "of {} GET answers in the last step, {} were 304 Not Modified (free against the rate limit)",
-        world
-            .sim
-            .call_counts()
-            .iter()
-            .filter(|(r, _)| r.starts_with("GET"))
-            .map(|(_, n)| n)
-            .sum::<usize>(),
-        world.sim.not_modified()
-    );
 }

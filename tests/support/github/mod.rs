@@ -619,7 +619,9 @@ impl SimGitHub {
 
     /// Forgets the counters (e.g. after setting the scene through the API).
     pub fn reset_counts(&self) {
-        self.lock().counters.clear();
+        let mut state = self.lock();
+        state.counters.clear();
+        state.not_modified = 0;
     }
 
     /// Calls to routes the simulation does not know (each answered 501).
