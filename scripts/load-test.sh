@@ -11,9 +11,11 @@
 #   DELAY_MS=0 scripts/load-test.sh      # closed loop: as fast as the server answers
 #   AMIROLL_BIN=path/to/amiroll scripts/load-test.sh    # skip the release build
 #
-# Needs wrk and GNU time (`apt-get install -y wrk time`) and openssl. The handler is amiroll's
-# logging handler (no rollout engine yet), so GitHub is not called and needs no simulation; the
-# figure measured is the intake: read, verify, parse, queue, answer 202.
+# Needs wrk and GNU time (`apt-get install -y wrk time`), openssl and python3. The server runs the
+# real rollout engine against a stand-in GitHub (a small threaded Python server on loopback) that
+# knows the App and its installation token and says the fixture's repository has no
+# `.github/amiroll.yml`: each delivery is verified, parsed, queued, acknowledged (what is measured),
+# then handled in the background with three GitHub calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,15 +40,57 @@ WORK=$(mktemp -d)
 SERVER_PID=
 TIME_PID=
 SAMPLER_PID=
+GITHUB_PID=
 cleanup() {
+    [ -n "$GITHUB_PID" ] && kill "$GITHUB_PID" 2>/dev/null || true
     [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-# A key that only has to look like PEM: serve reads it but mints no token without an engine.
-printf -- '-----BEGIN RSA PRIVATE KEY-----\nbG9hZC10ZXN0\n-----END RSA PRIVATE KEY-----\n' >"$WORK/key.pem"
+# A throwaway App key (the stand-in GitHub does not check the JWT's signature).
+openssl genrsa -out "$WORK/key.pem" 2048 2>/dev/null
+GITHUB_PORT=$((PORT + 1))
+cat >"$WORK/github.py" <<'PY'
+import json, re, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class GitHub(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def answer(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/app":
+            return self.answer(200, {"id": 1, "slug": "amiroll-load", "name": "amiroll"})
+        if re.fullmatch(r"/repos/[^/]+/[^/]+", self.path):
+            name = self.path.split("/", 2)[2]
+            return self.answer(200, {"full_name": name, "default_branch": "main", "archived": False})
+        if "/git/ref/heads/" in self.path:
+            return self.answer(200, {"ref": "refs/heads/main", "object": {"sha": "a" * 40, "type": "commit"}})
+        return self.answer(404, {"message": "Not Found"})
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length") or 0)
+        self.rfile.read(length)
+        if re.fullmatch(r"/app/installations/\d+/access_tokens", self.path):
+            return self.answer(201, {"token": "load-test-token", "expires_at": "2099-01-01T00:00:00Z"})
+        return self.answer(404, {"message": "Not Found"})
+
+    def log_message(self, *args):
+        pass
+
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), GitHub).serve_forever()
+PY
+python3 "$WORK/github.py" "$GITHUB_PORT" &
+GITHUB_PID=$!
 BODY=fixtures/github/pull_request.opened.json
 SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -hex <"$BODY" | awk '{print $NF}')"
 
@@ -101,6 +145,8 @@ AMIROLL_PRIVATE_KEY_PATH="$WORK/key.pem" \
 AMIROLL_WEBHOOK_SECRET="$SECRET" \
 AMIROLL_LISTEN="127.0.0.1:$PORT" \
 AMIROLL_POLL_INTERVAL=0s \
+AMIROLL_RECONCILE_INTERVAL=0s \
+AMIROLL_GITHUB_API_URL="http://127.0.0.1:$GITHUB_PORT" \
     /usr/bin/time -v -o "$WORK/time.txt" "$BIN" serve &
 TIME_PID=$!
 for _ in $(seq 100); do

@@ -142,11 +142,13 @@ pub async fn serve(
         )
         .context("Cannot build the GitHub client")?,
     );
-    let engine = Engine::new(Arc::clone(&app))
-        .await
-        .context("Cannot reach GitHub as the App (check AMIROLL_APP_ID, the key and AMIROLL_GITHUB_API_URL)")?
-        .with_aws(Arc::new(LiveAws::new(None)));
-    tracing::info!(bot = engine.bot().login, "acting as the GitHub App");
+    let engine = Engine::new(Arc::clone(&app)).with_aws(Arc::new(LiveAws::new(None)));
+    if let Err(err) = engine.bot().await {
+        // Not fatal: GitHub may be down for a moment. `/readyz` stays 503 until it answers.
+        tracing::warn!(
+            "cannot reach GitHub as the App yet (check AMIROLL_APP_ID, the key and AMIROLL_GITHUB_API_URL): {err:#}"
+        );
+    }
     let readiness: ReadinessProbe = {
         let app = Arc::clone(&app);
         Arc::new(move || {

@@ -13,7 +13,7 @@ pub(super) async fn handle<A: GitHubApp>(
     let ours = event
         .comment
         .author
-        .eq_ignore_ascii_case(&engine.bot().login);
+        .eq_ignore_ascii_case(&engine.bot().await?.login);
     if !event.on_pull_request || ours || event.action == CommentAction::Deleted {
         return Ok(());
     }

@@ -52,7 +52,9 @@ pub struct Context<'a> {
 /// clone (the App client is shared), so the server and the periodic reconciliation share one.
 pub struct Engine<A: GitHubApp> {
     app: Arc<A>,
-    bot: BotIdentity,
+    /// Asked of GitHub once, on first need, so amiroll starts (and answers `/healthz`) even while
+    /// GitHub is unreachable; `/readyz` says when it is not.
+    bot: Arc<tokio::sync::OnceCell<BotIdentity>>,
     aws: Option<Arc<dyn AwsFacts>>,
 }
 
@@ -60,28 +62,20 @@ impl<A: GitHubApp> Clone for Engine<A> {
     fn clone(&self) -> Self {
         Self {
             app: Arc::clone(&self.app),
-            bot: self.bot.clone(),
+            bot: Arc::clone(&self.bot),
             aws: self.aws.clone(),
         }
     }
 }
 
 impl<A: GitHubApp> Engine<A> {
-    /// An engine acting as the App `app`; asks GitHub who the App is.
-    pub async fn new(app: Arc<A>) -> anyhow::Result<Self> {
-        let info = app
-            .app_info()
-            .await
-            .context("Cannot read the GitHub App's identity")?;
-        let bot = BotIdentity {
-            login: info.bot_login(),
-            slug: info.slug,
-        };
-        Ok(Self {
+    /// An engine acting as the App `app`.
+    pub fn new(app: Arc<A>) -> Self {
+        Self {
             app,
-            bot,
+            bot: Arc::default(),
             aws: None,
-        })
+        }
     }
 
     /// Lets the engine read AWS: releases during periodic reconciliation, and ECS to prove that
@@ -91,16 +85,29 @@ impl<A: GitHubApp> Engine<A> {
         self
     }
 
-    fn context(&self) -> Context<'_> {
-        Context {
-            bot: &self.bot,
+    async fn context(&self) -> anyhow::Result<Context<'_>> {
+        Ok(Context {
+            bot: self.bot().await?,
             aws: self.aws.as_deref(),
-        }
+        })
     }
 
-    /// The App's identity on GitHub.
-    pub fn bot(&self) -> &BotIdentity {
-        &self.bot
+    /// The App's identity on GitHub, asked once.
+    pub async fn bot(&self) -> anyhow::Result<&BotIdentity> {
+        self.bot
+            .get_or_try_init(|| async {
+                let info = self
+                    .app
+                    .app_info()
+                    .await
+                    .context("Cannot read the GitHub App's identity")?;
+                tracing::info!(bot = info.bot_login(), "acting as the GitHub App");
+                anyhow::Ok(BotIdentity {
+                    login: info.bot_login(),
+                    slug: info.slug,
+                })
+            })
+            .await
     }
 
     /// Brings one repository up to date (no new release).
@@ -113,7 +120,7 @@ impl<A: GitHubApp> Engine<A> {
             .app
             .installation(installation)
             .with_context(|| format!("Cannot act as installation {installation}"))?;
-        reconcile(&client, &self.context(), repo, ReleaseInput::None).await
+        reconcile(&client, &self.context().await?, repo, ReleaseInput::None).await
     }
 
     /// Every repository the App can act on: what a periodic reconciliation walks. Each one is
@@ -188,7 +195,7 @@ where
                 let client = self.app.installation(request.installation)?;
                 reconcile(
                     &client,
-                    &self.context(),
+                    &self.context().await?,
                     &request.repository,
                     ReleaseInput::LookUp,
                 )

@@ -18,7 +18,7 @@ pub(super) async fn handle<A: GitHubApp>(
         let client = engine.app.installation(installation)?;
         let applies = reads_release(&client, &repo, &release).await;
         let result = match applies {
-            Ok(true) => reconcile(&client, &engine.context(), &repo, ReleaseInput::Given(&release)).await.map(|outcome| {
+            Ok(true) => reconcile(&client, &engine.context().await?, &repo, ReleaseInput::Given(&release)).await.map(|outcome| {
                 if let ReconcileOutcome::Reconciled { actions } = outcome {
                     tracing::info!(%repo, ami = %release.ami_id, actions = actions.len(), "release reconciled");
                 }

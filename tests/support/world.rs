@@ -99,7 +99,11 @@ impl World {
         };
         let metrics = Metrics::new();
         let app = OctocrabApp::new(&sim.credentials(), settings, Some(metrics.clone())).unwrap();
-        let mut engine = Engine::new(Arc::new(app)).await.unwrap();
+        let mut engine = Engine::new(Arc::new(app));
+        engine
+            .bot()
+            .await
+            .expect("the simulated GitHub knows the App");
         if let Some(aws) = aws {
             engine = engine.with_aws(aws);
         }
