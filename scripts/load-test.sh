@@ -9,6 +9,7 @@
 #                                        # after every answer: 10 × 1000 / (9 + ~1) ms)
 #   DURATION=60s CONNECTIONS=20 scripts/load-test.sh    # ~2,000/s
 #   DELAY_MS=0 scripts/load-test.sh      # closed loop: as fast as the server answers
+#   REPOS=1 scripts/load-test.sh         # every delivery in one repository's lane
 #   AMIROLL_BIN=path/to/amiroll scripts/load-test.sh    # skip the release build
 #
 # Needs wrk and GNU time (`apt-get install -y wrk time`), openssl and python3. The server runs the
@@ -22,6 +23,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-30s}
 CONNECTIONS=${CONNECTIONS:-10}
 DELAY_MS=${DELAY_MS:-9}
+REPOS=${REPOS:-10}
 PORT=${PORT:-18480}
 SECRET=load-test-secret
 
@@ -58,6 +60,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class GitHub(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else each answer waits out the client's delayed ACK
 
     def answer(self, status, body):
         data = json.dumps(body).encode()
@@ -92,12 +95,28 @@ PY
 python3 "$WORK/github.py" "$GITHUB_PORT" &
 GITHUB_PID=$!
 BODY=fixtures/github/pull_request.opened.json
-SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -hex <"$BODY" | awk '{print $NF}')"
+# One signed body per repository, so that deliveries spread over REPOS lanes as real traffic does.
+for i in $(seq "$REPOS"); do
+    python3 - "$BODY" "$i" >"$WORK/body-$i.json" <<'PY'
+import json, sys
+payload = json.load(open(sys.argv[1]))
+payload["repository"]["name"] = f"repo-{sys.argv[2]}"
+payload["repository"]["full_name"] = f"load/repo-{sys.argv[2]}"
+sys.stdout.write(json.dumps(payload))
+PY
+    echo "sha256=$(openssl dgst -sha256 -hmac "$SECRET" -hex <"$WORK/body-$i.json" | awk '{print $NF}')" >>"$WORK/signatures"
+done
 
 cat >"$WORK/post.lua" <<LUA
-local file = io.open("$BODY", "rb")
-local body = file:read("*a")
-file:close()
+local bodies, signatures = {}, {}
+for i = 1, $REPOS do
+    local file = io.open("$WORK/body-" .. i .. ".json", "rb")
+    bodies[i] = file:read("*a")
+    file:close()
+end
+for line in io.lines("$WORK/signatures") do
+    table.insert(signatures, line)
+end
 local threads = {}
 local counter = 0
 local thread_id = 0
@@ -109,12 +128,13 @@ end
 
 function request()
     counter = counter + 1
+    local i = counter % $REPOS + 1
     return wrk.format("POST", "/webhooks/github", {
         ["Content-Type"] = "application/json",
         ["X-GitHub-Event"] = "pull_request",
         ["X-GitHub-Delivery"] = "load-" .. thread_id .. "-" .. counter,
-        ["X-Hub-Signature-256"] = "$SIGNATURE",
-    }, body)
+        ["X-Hub-Signature-256"] = signatures[i],
+    }, bodies[i])
 end
 
 function delay()

@@ -217,7 +217,8 @@ fn wanted_rollouts(
     if let Some(release) = release {
         wanted.insert((0, release.ami_id.clone()));
     }
-    for index in 0..config.stages.len() {
+    // The last stage promotes nothing, so its own rollouts need no look-up.
+    for index in 0..config.stages.len().saturating_sub(1) {
         if let Some(ami) = stage_runs(config, files, index) {
             wanted.insert((index, ami));
         }
