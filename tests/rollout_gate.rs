@@ -6,7 +6,7 @@
 mod support;
 
 use amiroll::github::PullRequestNumber;
-use support::world::{ATLANTIS, REPO, REVIEWER, World, example_files, release_of};
+use support::world::{REPO, REVIEWER, World, example_files, release_of};
 
 const OLD: &str = "ami-0bb273345f0961e90";
 const NEW: &str = "ami-0123456789abcdef0";
@@ -42,23 +42,7 @@ fn gate(world: &World, number: u64) -> (Option<String>, String) {
 }
 
 fn apply_staging(world: &World, number: u64, description: &str) {
-    let head = world
-        .sim
-        .pull(REPO, PullRequestNumber(number))
-        .head_sha
-        .parse()
-        .unwrap();
-    world
-        .sim
-        .review(REPO, PullRequestNumber(number), REVIEWER, "APPROVED");
-    world.sim.set_status(
-        REPO,
-        &head,
-        "atlantis/apply",
-        "success",
-        description,
-        ATLANTIS,
-    );
+    world.approve_and_apply(number, "atlantis/apply", description);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

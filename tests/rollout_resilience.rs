@@ -47,23 +47,7 @@ fn assert_one_pr_per_stage_and_one_checklist_each(world: &World) {
 
 /// Approves, applies and merges amiroll's pull request `number`.
 fn ship(world: &World, number: u64) {
-    let head = world
-        .sim
-        .pull(REPO, PullRequestNumber(number))
-        .head_sha
-        .parse()
-        .unwrap();
-    world
-        .sim
-        .review(REPO, PullRequestNumber(number), REVIEWER, "APPROVED");
-    world.sim.set_status(
-        REPO,
-        &head,
-        "atlantis/apply: apps/default",
-        "success",
-        "Apply succeeded.",
-        ATLANTIS,
-    );
+    world.approve_and_apply(number, "atlantis/apply: apps/default", "Apply succeeded.");
     world.sim.merge(REPO, PullRequestNumber(number));
 }
 

@@ -192,6 +192,21 @@ impl World {
             .unwrap()
     }
 
+    /// A reviewer approves pull request `number`, and Atlantis reports `context` as `success` with
+    /// `description` on its head (e.g. `atlantis/apply: apps/default`, `Apply succeeded.`).
+    pub fn approve_and_apply(&self, number: u64, context: &str, description: &str) {
+        self.sim
+            .review(REPO, PullRequestNumber(number), REVIEWER, "APPROVED");
+        self.sim.set_status(
+            REPO,
+            &self.head(number),
+            context,
+            "success",
+            description,
+            ATLANTIS,
+        );
+    }
+
     /// The newest gate check run on pull request `number`'s head.
     pub fn gate(&self, number: u64) -> super::github::SimCheckRun {
         self.sim
