@@ -24,56 +24,35 @@ use url::Url;
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sns");
 const GENUINE_CERT_URL: &str = "https://sns.us-east-2.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem";
 
-/// A key pair made for these tests only (`openssl req -x509 -newkey rsa:2048`): the "AWS" of the
-/// messages this file signs itself (confirmations, legacy announcements). Not a secret of anything.
-const TEST_SIGNER_KEY: &str = "-----BEGIN PRIVATE KEY-----
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
-REDACTED-TEST-KEY-LINE
------END PRIVATE KEY-----";
-const TEST_SIGNER_CERT: &str = "-----BEGIN CERTIFICATE-----
-MIIDOzCCAiOgAwIBAgIUdQgZLv17EuHJuLcSPS/dc1swAx0wDQYJKoZIhvcNAQEL
-BQAwLDEqMCgGA1UEAwwhYW1pcm9sbCB0ZXN0IFNOUyBzaWduZXIgKG5vdCBBV1Mp
-MCAXDTI2MTEyODIzMTgwNFoYDzIxMjYxMTA0MjMxODA0WjAsMSowKAYDVQQDDCFh
-bWlyb2xsIHRlc3QgU05TIHNpZ25lciAobm90IEFXUykwggEiMA0GCSqGSIb3DQEB
-AQUAA4IBDwAwggEKAoIBAQDTHniY33BrZYzzJ6AksKh/HXqA7VrtMXeDDL4MM8W2
-WAT1S6tN8D7xAg+Hv4GdQGoSj5wutyRvLW+EHW7fhe9CL3GDx5xqiiVlyKbHH/Ne
-KuXPLAHO7kdOT6AhNzzL4Q+Wyu8960SDJ3BYPbRaK+MegkiM4UHKa0pY5FbQGAnH
-2NDiRm/D0TUhe95dpBNGkaMAy1SGIxxQwrsG3IlRcX1iJKFxhnUlqdMfrr5YeBoj
-LpQxu+6FkaxVOsIRr5FW/DtJUSMzXGjcMvvE3EJvliMXvN99rEz8qx03g0j3VA19
-n0+CyEws+kazDn9dLIaf3D9UG6SKAtyIi/I+8/5P9dKRAgMBAAGjUzBRMB0GA1Ud
-DgQWBBQ+TkqUHhfUdTBVSg78BKOFMDjkWDAfBgNVHSMEGDAWgBQ+TkqUHhfUdTBV
-Sg78BKOFMDjkWDAPBgNVHRMBAf8EBTADAQH/MA0GCSqGSIb3DQEBCwUAA4IBAQBh
-F0nnmFWVuVA/TSqNjfdexhYOHMOLCxw5dG5Ke+/8MbF9uBvEHYfg5U3aJ+5xvm9E
-3+ySNT0UlL7MRVwSW1lKNkHYzn0ZjEi5Umkucvw+Io4DctP636zlQclDiYb9PNYY
-0nWT4OhpeJc/ik6P/3F/M5MW5e3p4Ng/PShKfGaGGOAWpdrD+J5cA+TPnCZzI82k
-dauavDazGbmDo8I1zve05stuiwPmvcS7gTFf3DB9tEtjk9oVCof0+cnYGsXe31Ro
-iXFDBTj6cvZ4gAvigse7UTKSrmSq8WaxWvk/lC+YbusZAdz5Et02h1q88xsS0cN0
-WwL/tRg+PNOiMcCEu9xz
------END CERTIFICATE-----";
+/// A key pair made once per test binary with `openssl` (never committed): the "AWS" of the messages
+/// this file signs itself (confirmations, legacy announcements). Returns (PKCS#8 key PEM, cert PEM).
+fn test_signer() -> &'static (String, String) {
+    static SIGNER: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    SIGNER.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+        let made = std::process::Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "36500",
+            ])
+            .args(["-subj", "/CN=amiroll test SNS signer (not AWS)", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("these tests need `openssl` to make a signing key");
+        assert!(
+            made.status.success(),
+            "openssl req: {}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        (
+            std::fs::read_to_string(key).unwrap(),
+            std::fs::read_to_string(cert).unwrap(),
+        )
+    })
+}
+
 const TEST_CERT_URL: &str =
     "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-amiroll-test.pem";
 const OUR_TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:amiroll-trigger";
@@ -118,7 +97,7 @@ impl FakeNetwork {
             ),
             (
                 TEST_CERT_URL.to_owned(),
-                Ok(TEST_SIGNER_CERT.as_bytes().to_vec()),
+                Ok(test_signer().1.as_bytes().to_vec()),
             ),
             (
                 SUBSCRIBE_URL.to_owned(),
@@ -273,7 +252,8 @@ fn sign(mut message: Object) -> Object {
             to_sign.push_str(&format!("{key}\n{}\n", value.as_str().unwrap()));
         }
     }
-    let der: String = TEST_SIGNER_KEY
+    let der: String = test_signer()
+        .0
         .lines()
         .filter(|l| !l.starts_with("-----"))
         .collect();
