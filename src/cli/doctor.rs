@@ -12,7 +12,7 @@ use crate::config::AmiSource;
 use crate::doctor::{ConfigFact, DEFAULT_RECENT_PULLS, SsmFact, diagnose, gather};
 use crate::github::{AppCredentials, ClientSettings, OctocrabApp, RepoName};
 use crate::server::Secret;
-use crate::server::settings::DEFAULT_GITHUB_API_URL;
+use crate::server::settings::{DEFAULT_GITHUB_API_URL, private_key_from};
 
 /// Arguments of `amiroll doctor`.
 #[derive(Debug, clap::Args)]
@@ -127,29 +127,13 @@ fn credentials(args: &DoctorArgs) -> Result<AppCredentials, String> {
     let app_id = args
         .app_id
         .ok_or("the GitHub App id is missing (--app-id or AMIROLL_APP_ID)")?;
-    let key = args.private_key.as_ref().filter(|key| !key.is_empty());
-    let pem = match (key, &args.private_key_path) {
-        (Some(_), Some(_)) => {
-            return Err(
-                "both a private key and a private key path are set; set only one".to_owned(),
-            );
-        }
-        (Some(key), None) => key.expose().to_owned(),
-        (None, Some(path)) => std::fs::read_to_string(path)
-            .map_err(|err| format!("cannot read the private key {}: {err}", path.display()))?,
-        (None, None) => {
-            return Err("the App's private key is missing (--private-key-path / \
-                 AMIROLL_PRIVATE_KEY_PATH, or --private-key / AMIROLL_PRIVATE_KEY)"
-                .to_owned());
-        }
-    };
-    // Some deployment tools cannot put newlines in a variable and pass `\n` instead.
-    let pem = if pem.contains('\n') {
-        pem
-    } else {
-        pem.replace("\\n", "\n")
-    };
-    AppCredentials::from_pem(app_id, pem.as_bytes())
+    let pem = private_key_from(args.private_key.as_ref(), args.private_key_path.as_deref())
+        .map_err(|err| err.to_string())?
+        .ok_or(
+            "the App's private key is missing (--private-key-path / AMIROLL_PRIVATE_KEY_PATH, \
+             or --private-key / AMIROLL_PRIVATE_KEY)",
+        )?;
+    AppCredentials::from_pem(app_id, pem.expose().as_bytes())
         .map_err(|err| format!("cannot use the App's private key: {err}"))
 }
 

@@ -402,29 +402,40 @@ fn private_key(
     file: &FileSettings,
     file_dir: Option<&Path>,
 ) -> Result<Secret, SettingsError> {
+    let file_path = file
+        .private_key_path
+        .as_ref()
+        .map(|path| relative_to(file_dir, path.clone()));
+    match private_key_from(args.private_key.as_ref(), args.private_key_path.as_deref())? {
+        Some(pem) => Ok(pem),
+        None => private_key_from(file.private_key.as_ref(), file_path.as_deref())?.ok_or(
+            SettingsError::Missing(
+                "the GitHub App private key (--private-key-path / AMIROLL_PRIVATE_KEY_PATH, or \
+                 --private-key / AMIROLL_PRIVATE_KEY holding the PEM, or `private_key_path` in the \
+                 settings file)",
+            ),
+        ),
+    }
+}
+
+/// The App's private key from one level of settings (the PEM itself, or a file holding it), read
+/// and checked to look like PEM; `None` when that level gives neither. Giving both is refused.
+/// Shared by every command that acts as the App.
+pub fn private_key_from(
+    key: Option<&Secret>,
+    path: Option<&Path>,
+) -> Result<Option<Secret>, SettingsError> {
     const SETTING: &str = "AMIROLL_PRIVATE_KEY";
-    if args.private_key.is_some() && args.private_key_path.is_some()
-        || file.private_key.is_some() && file.private_key_path.is_some()
-    {
+    if key.is_some() && path.is_some() {
         return Err(invalid(
             SETTING,
             "both a private key and a private key path are set; set only one",
         ));
     }
-    let pem = if let Some(key) = args.private_key.clone().filter(|k| !k.is_empty()) {
-        key
-    } else if let Some(path) = &args.private_key_path {
-        read_key(path)?
-    } else if let Some(key) = file.private_key.clone().filter(|k| !k.is_empty()) {
-        key
-    } else if let Some(path) = &file.private_key_path {
-        read_key(&relative_to(file_dir, path.clone()))?
-    } else {
-        return Err(SettingsError::Missing(
-            "the GitHub App private key (--private-key-path / AMIROLL_PRIVATE_KEY_PATH, or \
-             --private-key / AMIROLL_PRIVATE_KEY holding the PEM, or `private_key_path` in the \
-             settings file)",
-        ));
+    let pem = match (key.filter(|k| !k.is_empty()), path) {
+        (Some(key), _) => key.clone(),
+        (None, Some(path)) => read_key(path)?,
+        (None, None) => return Ok(None),
     };
     // Some deployment tools cannot put newlines in a variable and pass `\n` instead.
     let pem = if pem.expose().contains('\n') {
@@ -436,7 +447,7 @@ fn private_key(
     if !(text.contains("-----BEGIN") && text.contains("PRIVATE KEY-----")) {
         return Err(invalid(SETTING, "it does not look like a PEM private key"));
     }
-    Ok(pem)
+    Ok(Some(pem))
 }
 
 fn read_key(path: &Path) -> Result<Secret, SettingsError> {
