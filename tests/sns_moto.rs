@@ -57,14 +57,21 @@ impl Fetcher for MotoCertificates {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_moto_notification_is_verified_and_triggers_an_ssm_read() {
-    let moto = MotoServer::start();
+/// amiroll's SNS endpoint serving on a loopback port, allowing [`TOPIC`] and fetching moto's
+/// certificates; the server task owns the endpoint, so aborting it closes the trigger channel.
+struct Running {
+    fetcher: Arc<MotoCertificates>,
+    triggered: mpsc::Receiver<CheckRequest>,
+    address: std::net::SocketAddr,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn serve_endpoint(moto: &MotoServer) -> Running {
     let fetcher = Arc::new(MotoCertificates {
         moto: moto.endpoint_url(),
         fetched: Mutex::new(Vec::new()),
     });
-    let (checks, mut triggered) = mpsc::channel::<CheckRequest>(8);
+    let (checks, triggered) = mpsc::channel::<CheckRequest>(8);
     let settings = SnsSettings {
         allowed_topics: TopicArn::parse_list(TOPIC).unwrap(),
         ..SnsSettings::default()
@@ -72,7 +79,24 @@ async fn a_moto_notification_is_verified_and_triggers_an_ssm_read() {
     let endpoint = SnsEndpoint::new(settings, fetcher.clone(), checks, Clock::system());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(axum::serve(listener, endpoint.router()).into_future());
+    let server = tokio::spawn(axum::serve(listener, endpoint.router()).into_future());
+    Running {
+        fetcher,
+        triggered,
+        address,
+        server,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moto_notification_is_verified_and_triggers_an_ssm_read() {
+    let moto = MotoServer::start();
+    let Running {
+        fetcher,
+        mut triggered,
+        address,
+        ..
+    } = serve_endpoint(&moto).await;
 
     // Amazon (moto) publishes on the topic amiroll subscribed to over HTTP.
     let message_id = tokio::task::spawn_blocking({
@@ -106,19 +130,12 @@ print(sns.publish(TopicArn=arn, Message='{{"ECSAmis": []}}')["MessageId"])
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moto_notification_with_a_subject_is_refused_because_moto_did_not_sign_it() {
     let moto = MotoServer::start();
-    let fetcher = Arc::new(MotoCertificates {
-        moto: moto.endpoint_url(),
-        fetched: Mutex::new(Vec::new()),
-    });
-    let (checks, mut triggered) = mpsc::channel::<CheckRequest>(8);
-    let settings = SnsSettings {
-        allowed_topics: TopicArn::parse_list(TOPIC).unwrap(),
-        ..SnsSettings::default()
-    };
-    let endpoint = SnsEndpoint::new(settings, fetcher.clone(), checks, Clock::system());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let server = tokio::spawn(axum::serve(listener, endpoint.router()).into_future());
+    let Running {
+        fetcher,
+        mut triggered,
+        address,
+        server,
+    } = serve_endpoint(&moto).await;
 
     tokio::task::spawn_blocking({
         let script = format!(
@@ -137,7 +154,6 @@ sns.publish(TopicArn=arn, Message="new AMI", Subject="ECS AMI update")
 
     // moto's POST has been answered by the time publish returns; nothing may have been triggered.
     server.abort();
-    drop(endpoint);
     assert!(
         triggered.recv().await.is_none(),
         "a subject moto did not sign was accepted"
